@@ -6,8 +6,6 @@ from collections.abc import Mapping
 import re
 from typing import Any
 
-import voluptuous as vol
-
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_CLIENT_ID
 from homeassistant.core import callback
@@ -22,6 +20,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+import voluptuous as vol
 
 from .api import SimklAuthenticationError, SimklError, SimklNotFoundError
 from .const import (
@@ -225,7 +224,7 @@ def _secret_selector() -> TextSelector:
     return TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
 
-def _size_selector(sizes: tuple[str, ...], translation_key: str) -> SelectSelector:
+def _size_selector(sizes: dict[str, str], translation_key: str) -> SelectSelector:
     """Return a drop-down of image size suffixes."""
     return SelectSelector(
         SelectSelectorConfig(

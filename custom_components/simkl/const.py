@@ -18,10 +18,11 @@ DEFAULT_SCAN_INTERVAL: Final = 5
 MIN_SCAN_INTERVAL: Final = 1
 MAX_SCAN_INTERVAL: Final = 60
 
-# Size suffixes of Simkl's catalogue images; "_0" is the full image.
-POSTER_SIZES: Final = ("_0", "_m")
-FANART_SIZES: Final = ("_0", "_medium", "_mobile")
-DEFAULT_IMAGE_SIZE: Final = "_0"
+# Image size options and the size suffixes of Simkl's catalogue images they
+# stand for; "_0" is the full image.
+POSTER_SIZES: Final = {"full": "_0", "medium": "_m"}
+FANART_SIZES: Final = {"full": "_0", "large": "_medium", "small": "_mobile"}
+DEFAULT_IMAGE_SIZE: Final = "full"
 
 # Consecutive failed polls (rate limits, server errors, timeouts, unreadable
 # answers) during which the entities keep showing the last known item.

@@ -39,8 +39,10 @@ from .const import (
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     ENV_BASE_URL,
+    FANART_SIZES,
     LOGGER,
     MAX_BACKOFF_FACTOR,
+    POSTER_SIZES,
     PROFILE_URL,
     REQUEST_SPACING,
     TOLERATED_FAILURES,
@@ -115,8 +117,8 @@ class SimklCoordinator(DataUpdateCoordinator[RecentlyWatched | None]):
         self.user_id: int = entry.data[CONF_USER_ID]
         self.stats = PollStats()
         self.interval = timedelta(minutes=DEFAULT_SCAN_INTERVAL)
-        self.poster_size = DEFAULT_IMAGE_SIZE
-        self.fanart_size = DEFAULT_IMAGE_SIZE
+        self.poster_size = POSTER_SIZES[DEFAULT_IMAGE_SIZE]
+        self.fanart_size = FANART_SIZES[DEFAULT_IMAGE_SIZE]
         self.apply_options()
 
     @property
@@ -130,8 +132,12 @@ class SimklCoordinator(DataUpdateCoordinator[RecentlyWatched | None]):
         self.interval = timedelta(
             minutes=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
         )
-        self.poster_size = options.get(CONF_POSTER_SIZE, DEFAULT_IMAGE_SIZE)
-        self.fanart_size = options.get(CONF_FANART_SIZE, DEFAULT_IMAGE_SIZE)
+        self.poster_size = POSTER_SIZES.get(
+            options.get(CONF_POSTER_SIZE, DEFAULT_IMAGE_SIZE), "_0"
+        )
+        self.fanart_size = FANART_SIZES.get(
+            options.get(CONF_FANART_SIZE, DEFAULT_IMAGE_SIZE), "_0"
+        )
         if not self.stats.consecutive_failures:
             self.update_interval = self.interval
         self.async_update_listeners()

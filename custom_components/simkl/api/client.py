@@ -116,12 +116,16 @@ class Simkl:
         Only URLs on the configured image host are fetched, redirects are not
         followed and TLS certificates are verified.
         """
-        target = URL(url)
+        try:
+            target = URL(url)
+        except ValueError as err:
+            raise SimklInvalidResponseError("Image URL is not a valid URL") from err
         if (
             target.scheme != self._image_url.scheme
             or target.host != self._image_url.host
             or target.port != self._image_url.port
             or target.user is not None
+            or target.password is not None
             or target.query_string
         ):
             raise SimklInvalidResponseError("Image URL is not on Simkl's image host")
@@ -152,8 +156,8 @@ class Simkl:
                 {"app-name": self._app_name, "app-version": self._app_version}
             )
             headers["simkl-api-key"] = self._client_id
-        if self._pacer is not None:
-            await self._pacer.wait()
+            if self._pacer is not None:
+                await self._pacer.wait()
         try:
             async with asyncio.timeout(self._request_timeout):
                 async with self._session.get(
@@ -188,8 +192,6 @@ class Simkl:
 
 async def _read_limited(response: ClientResponse, limit: int) -> bytes:
     """Read a body, refusing one larger than ``limit`` bytes."""
-    if response.content_length is not None and response.content_length > limit:
-        raise SimklInvalidResponseError("Response body is too large")
     body = bytearray()
     async for chunk in response.content.iter_chunked(64 * 1024):
         body += chunk
