@@ -24,9 +24,6 @@ COMMON = {
     "common::config_flow::abort::reauth_successful": (
         "Re-authentication was successful"
     ),
-    "common::config_flow::abort::reconfigure_successful": (
-        "Re-configuration was successful"
-    ),
 }
 REFERENCE = re.compile(r"\[%key:([a-z0-9_:]+)%\]")
 

@@ -109,3 +109,54 @@ async def test_no_event_on_reload(
     await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
     assert fired == []
+
+
+async def test_fires_for_new_item_after_outage(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_simkl: MagicMock,
+    freezer: FrozenDateTimeFactory,
+    fired: list[dict[str, object]],
+) -> None:
+    """Test an item that changed during an outage fires once on recovery."""
+    mock_simkl.recently_watched.side_effect = SimklConnectionError("down")
+    for _ in range(5):
+        await _poll(hass, freezer)
+    assert _state(hass) == STATE_UNAVAILABLE
+
+    mock_simkl.recently_watched.side_effect = None
+    mock_simkl.recently_watched.return_value = load_item("recently_watched_movie.json")
+    await _poll(hass, freezer)
+    await _poll(hass, freezer)
+    assert [event["title"] for event in fired] == ["Inception"]
+
+
+async def test_first_item_after_nothing_watched(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_simkl: MagicMock,
+    freezer: FrozenDateTimeFactory,
+    fired: list[dict[str, object]],
+) -> None:
+    """Test the first item of a new account fires; losing it and regaining does not."""
+    mock_simkl.recently_watched.return_value = None
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    mock_simkl.recently_watched.return_value = load_item()
+    await _poll(hass, freezer)
+    assert [event["title"] for event in fired] == ["Game of Thrones"]
+
+    mock_simkl.recently_watched.return_value = None
+    await _poll(hass, freezer)
+    mock_simkl.recently_watched.return_value = load_item()
+    await _poll(hass, freezer)
+    assert len(fired) == 1
+
+
+def _state(hass: HomeAssistant) -> str:
+    """Return the event entity's state."""
+    state = hass.states.get(EVENT)
+    assert state is not None
+    return state.state
