@@ -1,0 +1,1 @@
+"""Browser test: the development dashboard in headless Chromium."""
