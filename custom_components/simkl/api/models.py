@@ -22,6 +22,8 @@ _IMAGE_PATH_RE = re.compile(
     r"_(?P<size>[a-z0-9]+)\.(?:jpg|jpeg|webp)"
 )
 _ITEM_HOSTS = ("simkl.com",)
+# Lone UTF-16 surrogates, which JSON escapes can carry but UTF-8 cannot encode.
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 _MEDIA_TYPES = {"tv": "tv", "movies": "movie", "movie": "movie", "anime": "anime"}
 
 
@@ -90,26 +92,29 @@ def _parse_id(value: Any) -> int:
         raise SimklInvalidResponseError("Field id is not an integer")
     if isinstance(value, int) and value > 0:
         return value
-    if (
-        isinstance(value, str)
-        and value.isascii()
-        and value.isdigit()
-        and (number := int(value)) > 0
-    ):
-        return number
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        try:
+            number = int(value)
+        except ValueError as err:  # more digits than Python converts
+            raise SimklInvalidResponseError("Field id is too long") from err
+        if number > 0:
+            return number
     raise SimklInvalidResponseError("Field id is missing or not a positive integer")
 
 
 def _parse_title(value: Any) -> str:
-    """Return the display title with HTML entities decoded."""
+    """Return the display title with HTML entities decoded.
+
+    A lone surrogate becomes U+FFFD, so the title can always be written as UTF-8.
+    """
     if not isinstance(value, str) or not (title := html.unescape(value).strip()):
         raise SimklInvalidResponseError("Field title is missing or not text")
-    return title
+    return _SURROGATE_RE.sub("\ufffd", title)
 
 
 def _parse_item_url(value: Any) -> str | None:
     """Return the item's https link on simkl.com, or None for anything else."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or _SURROGATE_RE.search(value):
         return None
     try:
         url = URL(value)
