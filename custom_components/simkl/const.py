@@ -29,9 +29,6 @@ DEFAULT_IMAGE_SIZE: Final = "full"
 TOLERATED_FAILURES: Final = 3
 # Polling backs off after failures, up to this many times the interval.
 MAX_BACKOFF_FACTOR: Final = 4
-# States and diagnostics are written as JSON by orjson, which holds integers of
-# up to 64 bits; an item with a larger id is treated as an unreadable answer.
-MAX_SIMKL_ID: Final = 2**64 - 1
 
 # Requests that share one client_id start at least this far apart, which keeps
 # every entry of a client_id well inside Simkl's 10 requests per second.

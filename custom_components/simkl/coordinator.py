@@ -42,7 +42,6 @@ from .const import (
     FANART_SIZES,
     LOGGER,
     MAX_BACKOFF_FACTOR,
-    MAX_SIMKL_ID,
     POSTER_SIZES,
     PROFILE_URL,
     REQUEST_SPACING,
@@ -189,10 +188,6 @@ class SimklCoordinator(DataUpdateCoordinator[RecentlyWatched | None]):
             ) from err
         except SimklError as err:
             return self._handle_transient(err, started)
-        if item is not None and item.simkl_id > MAX_SIMKL_ID:
-            return self._handle_transient(
-                SimklInvalidResponseError("Field id is too large"), started
-            )
 
         stats.last_duration = monotonic() - started
         stats.last_success = dt_util.utcnow()

@@ -88,8 +88,8 @@ def test_non_object_body_is_refused(body: Any) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(17465, 17465), ("17465", 17465), (1, 1), ("0042", 42), (2**63, 2**63)],
-    ids=["integer", "digit-string", "one", "leading-zeros", "beyond-64-bit"],
+    [(17465, 17465), ("17465", 17465), (1, 1), ("0042", 42), (2**64 - 1, 2**64 - 1)],
+    ids=["integer", "digit-string", "one", "leading-zeros", "largest-64-bit"],
 )
 def test_id_accepts_positive_integers(value: Any, expected: int) -> None:
     """Accept an id sent as a positive integer or a string of ASCII digits."""
@@ -108,6 +108,8 @@ def test_id_accepts_positive_integers(value: Any, expected: int) -> None:
         "",
         " 17465",
         "-1",
+        2**64,
+        str(2**64),
         "+1",
         "1.0",
         "\u0661\u0662\u0663",
@@ -131,6 +133,8 @@ def test_id_accepts_positive_integers(value: Any, expected: int) -> None:
         "empty",
         "leading-space",
         "negative-string",
+        "beyond-64-bit",
+        "beyond-64-bit-string",
         "plus-sign",
         "decimal-string",
         "arabic-indic-digits",

@@ -476,7 +476,7 @@ def test_any_decoded_body_parses_safely(body: Any) -> None:
 
 @settings(PROFILE)
 @given(
-    simkl_id=st.integers(min_value=1),
+    simkl_id=st.integers(min_value=1, max_value=2**64 - 1),
     title=st.text().filter(lambda text: bool(text.strip())),
     poster=valid_key,
 )

@@ -24,6 +24,8 @@ _IMAGE_PATH_RE = re.compile(
 _ITEM_HOSTS = ("simkl.com",)
 # Lone UTF-16 surrogates, which JSON escapes can carry but UTF-8 cannot encode.
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+# Largest id a JSON encoder such as orjson writes; ids are far smaller in practice.
+_MAX_ID = 2**64 - 1
 _MEDIA_TYPES = {"tv": "tv", "movies": "movie", "movie": "movie", "anime": "anime"}
 
 
@@ -90,14 +92,14 @@ def _parse_id(value: Any) -> int:
     """Return the Simkl id, accepting an integer or a string of digits."""
     if isinstance(value, bool):
         raise SimklInvalidResponseError("Field id is not an integer")
-    if isinstance(value, int) and value > 0:
+    if isinstance(value, int) and 0 < value <= _MAX_ID:
         return value
     if isinstance(value, str) and value.isascii() and value.isdigit():
         try:
             number = int(value)
         except ValueError as err:  # more digits than Python converts
             raise SimklInvalidResponseError("Field id is too long") from err
-        if number > 0:
+        if 0 < number <= _MAX_ID:
             return number
     raise SimklInvalidResponseError("Field id is missing or not a positive integer")
 
