@@ -45,6 +45,14 @@ _USER_ID_RE = re.compile(
     re.IGNORECASE,
 )
 
+SECRET_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+ACCOUNT_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_CLIENT_ID): SECRET_SELECTOR,
+        vol.Required(CONF_USER_ID): TextSelector(),
+    }
+)
+
 
 def parse_user_id(value: str) -> int | None:
     """Return the numeric user id in a user id or profile URL, or None."""
@@ -81,12 +89,7 @@ class SimklConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(
-                vol.Schema(
-                    {
-                        vol.Required(CONF_CLIENT_ID): _secret_selector(),
-                        vol.Required(CONF_USER_ID): TextSelector(),
-                    }
-                ),
+                ACCOUNT_SCHEMA,
                 user_input,
             ),
             errors=errors,
@@ -113,7 +116,7 @@ class SimklConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=vol.Schema({vol.Required(CONF_CLIENT_ID): _secret_selector()}),
+            data_schema=vol.Schema({vol.Required(CONF_CLIENT_ID): SECRET_SELECTOR}),
             description_placeholders={"user_id": str(entry.data[CONF_USER_ID])},
             errors=errors,
         )
@@ -142,12 +145,7 @@ class SimklConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                vol.Schema(
-                    {
-                        vol.Required(CONF_CLIENT_ID): _secret_selector(),
-                        vol.Required(CONF_USER_ID): TextSelector(),
-                    }
-                ),
+                ACCOUNT_SCHEMA,
                 suggested,
             ),
             errors=errors,
@@ -217,11 +215,6 @@ class SimklOptionsFlow(OptionsFlow):
                 schema, self.config_entry.options
             ),
         )
-
-
-def _secret_selector() -> TextSelector:
-    """Return a text field that masks what is typed."""
-    return TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
 
 def _size_selector(sizes: dict[str, str], translation_key: str) -> SelectSelector:

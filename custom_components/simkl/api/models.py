@@ -116,23 +116,8 @@ def _parse_title(value: Any) -> str:
 
 def _parse_item_url(value: Any) -> str | None:
     """Return the item's https link on simkl.com, or None for anything else."""
-    if not isinstance(value, str) or _SURROGATE_RE.search(value):
-        return None
-    try:
-        url = URL(value)
-    except ValueError:
-        return None
-    if (
-        url.scheme != "https"
-        or url.host is None
-        or not _host_allowed(url.host, _ITEM_HOSTS)
-        or url.user is not None
-        or url.password is not None
-        or url.explicit_port is not None
-        or any(char.isspace() for char in value)
-    ):
-        return None
-    return str(url)
+    url = _https_url(value, _ITEM_HOSTS)
+    return None if url is None else str(url)
 
 
 def _parse_media_type(url: str | None) -> MediaType | None:
@@ -153,6 +138,24 @@ def _parse_artwork(
         return None
     if _KEY_RE.fullmatch(value):
         return Artwork(kind, value)
+    if (
+        (url := _https_url(value, image_hosts)) is None
+        or url.raw_query_string
+        or url.raw_fragment
+        or (match := _IMAGE_PATH_RE.fullmatch(url.raw_path)) is None
+    ):
+        return None
+    return Artwork(ArtworkKind(match["kind"]), match["key"])
+
+
+def _https_url(value: Any, hosts: tuple[str, ...]) -> URL | None:
+    """Return an https URL on one of ``hosts`` without credentials or port."""
+    if (
+        not isinstance(value, str)
+        or _SURROGATE_RE.search(value)
+        or any(char.isspace() for char in value)
+    ):
+        return None
     try:
         url = URL(value)
     except ValueError:
@@ -160,16 +163,13 @@ def _parse_artwork(
     if (
         url.scheme != "https"
         or url.host is None
-        or not _host_allowed(url.host, image_hosts)
+        or not _host_allowed(url.host, hosts)
         or url.user is not None
         or url.password is not None
         or url.explicit_port is not None
-        or url.raw_query_string
-        or url.raw_fragment
-        or (match := _IMAGE_PATH_RE.fullmatch(url.raw_path)) is None
     ):
         return None
-    return Artwork(ArtworkKind(match["kind"]), match["key"])
+    return url
 
 
 def _host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
