@@ -194,3 +194,25 @@ async def test_options_apply_without_reload(
     assert state.attributes["poster_url"].endswith("/17/17465posterkey_m.jpg")
     assert state.attributes["fanart_url"].endswith("/17/17465fanartkey_mobile.jpg")
     assert mock_simkl.recently_watched.await_count == 1
+
+
+@pytest.mark.parametrize(
+    "error", [SimklNotFoundError("private"), SimklAuthenticationError("rejected")]
+)
+async def test_hiccup_after_hard_failure_keeps_unavailable(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_simkl: MagicMock,
+    freezer: FrozenDateTimeFactory,
+    error: Exception,
+) -> None:
+    """Test a hiccup after a 404 or rejected client_id does not revive old data."""
+    mock_simkl.recently_watched.side_effect = error
+    await _poll(hass, freezer)
+    assert _state(hass) == STATE_UNAVAILABLE
+
+    mock_simkl.recently_watched.side_effect = SimklConnectionError("down")
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    for entity_id in ENTITIES:
+        assert _state(hass, entity_id) == STATE_UNAVAILABLE

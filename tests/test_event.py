@@ -124,11 +124,28 @@ async def test_fires_for_new_item_after_outage(
         await _poll(hass, freezer)
     assert _state(hass) == STATE_UNAVAILABLE
 
+    transitions: list[tuple[str, str]] = []
+
+    @callback
+    def _record(event: Event[EventStateChangedData]) -> None:
+        """Record every state transition of the event entity."""
+        old, new = event.data["old_state"], event.data["new_state"]
+        assert old is not None
+        assert new is not None
+        transitions.append((old.state, new.state))
+
+    async_track_state_change_event(hass, EVENT, _record)
     mock_simkl.recently_watched.side_effect = None
     mock_simkl.recently_watched.return_value = load_item("recently_watched_movie.json")
     await _poll(hass, freezer)
     await _poll(hass, freezer)
     assert [event["title"] for event in fired] == ["Inception"]
+    # The entity comes back before it fires, so automations that ignore
+    # changes from "unavailable" still see the new item.
+    assert len(transitions) == 2
+    assert transitions[0] == (STATE_UNAVAILABLE, STATE_UNKNOWN)
+    assert transitions[1][0] == STATE_UNKNOWN
+    assert transitions[1][1] not in (STATE_UNKNOWN, STATE_UNAVAILABLE)
 
 
 async def test_first_item_after_nothing_watched(

@@ -138,8 +138,7 @@ class SimklConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors = await self._async_validate(client_id, user_id)
                 if not errors:
                     return self.async_update_reload_and_abort(
-                        entry,
-                        data_updates={CONF_CLIENT_ID: client_id, CONF_USER_ID: user_id},
+                        entry, data_updates={CONF_CLIENT_ID: client_id}
                     )
         suggested = user_input or {CONF_USER_ID: str(entry.data[CONF_USER_ID])}
         return self.async_show_form(

@@ -100,6 +100,10 @@ class SimklCoordinator(DataUpdateCoordinator[RecentlyWatched | None]):
     """Poll the item a Simkl user watched most recently."""
 
     config_entry: SimklConfigEntry
+    # Set from the entry's options by apply_options().
+    interval: timedelta
+    poster_size: str
+    fanart_size: str
 
     def __init__(
         self, hass: HomeAssistant, entry: SimklConfigEntry, client: Simkl
@@ -116,9 +120,6 @@ class SimklCoordinator(DataUpdateCoordinator[RecentlyWatched | None]):
         self.client = client
         self.user_id: int = entry.data[CONF_USER_ID]
         self.stats = PollStats()
-        self.interval = timedelta(minutes=DEFAULT_SCAN_INTERVAL)
-        self.poster_size = POSTER_SIZES[DEFAULT_IMAGE_SIZE]
-        self.fanart_size = FANART_SIZES[DEFAULT_IMAGE_SIZE]
         self.apply_options()
 
     @property
@@ -132,12 +133,12 @@ class SimklCoordinator(DataUpdateCoordinator[RecentlyWatched | None]):
         self.interval = timedelta(
             minutes=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
         )
-        self.poster_size = POSTER_SIZES.get(
-            options.get(CONF_POSTER_SIZE, DEFAULT_IMAGE_SIZE), "_0"
-        )
-        self.fanart_size = FANART_SIZES.get(
-            options.get(CONF_FANART_SIZE, DEFAULT_IMAGE_SIZE), "_0"
-        )
+        self.poster_size = POSTER_SIZES[
+            options.get(CONF_POSTER_SIZE, DEFAULT_IMAGE_SIZE)
+        ]
+        self.fanart_size = FANART_SIZES[
+            options.get(CONF_FANART_SIZE, DEFAULT_IMAGE_SIZE)
+        ]
         if not self.stats.consecutive_failures:
             self.update_interval = self.interval
         self.async_update_listeners()
@@ -213,7 +214,13 @@ class SimklCoordinator(DataUpdateCoordinator[RecentlyWatched | None]):
         if isinstance(err, SimklRateLimitError) and err.retry_after is not None:
             backoff = max(self.interval, timedelta(seconds=err.retry_after))
         self.update_interval = backoff
-        if self.stats.last_success is not None and failures <= TOLERATED_FAILURES:
+        # Only a run of hiccups after good polls keeps the last item; after a
+        # rejected client_id or a missing profile the entities stay unavailable.
+        if (
+            self.last_update_success
+            and self.stats.last_success is not None
+            and failures <= TOLERATED_FAILURES
+        ):
             return self.data
         raise UpdateFailed(translation_domain=DOMAIN, translation_key=key) from err
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -48,6 +49,11 @@ class SimklWatchedEvent(SimklEntity, EventEntity):
         item = coordinator.data
         if item is not None and item.simkl_id != self._last_id:
             self._last_id = item.simkl_id
+            state = self.hass.states.get(self.entity_id)
+            if state is not None and state.state == STATE_UNAVAILABLE:
+                # Come back first, then fire: automations that ignore changes
+                # from "unavailable" still see a new item found on recovery.
+                self.async_write_ha_state()
             self._trigger_event(
                 EVENT_WATCHED,
                 {

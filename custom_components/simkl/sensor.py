@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.sensor import SensorEntity, SensorEntityDescription
+from homeassistant.const import MAX_LENGTH_STATE_STATE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -12,9 +13,6 @@ from .coordinator import SimklConfigEntry, SimklCoordinator
 from .entity import SimklEntity
 
 PARALLEL_UPDATES = 0
-
-# Home Assistant stores at most 255 characters of state.
-MAX_STATE_LENGTH = 255
 
 RECENTLY_WATCHED = SensorEntityDescription(
     key="recently_watched", translation_key="recently_watched"
@@ -62,7 +60,7 @@ class SimklRecentlyWatchedSensor(SimklEntity, SensorEntity):
         if item is None:
             self._attr_native_value = None
         else:
-            self._attr_native_value = item.title[:MAX_STATE_LENGTH]
+            self._attr_native_value = item.title[:MAX_LENGTH_STATE_STATE]
             attributes |= {
                 "title": item.title,
                 "simkl_id": item.simkl_id,

@@ -143,6 +143,13 @@ def link_integration(config_dir: Path) -> None:
     target.symlink_to(INTEGRATION_DIR, target_is_directory=True)
 
 
+UI_FILES = {
+    "automation": ("automations.yaml", "[]\n"),
+    "script": ("scripts.yaml", ""),
+    "scene": ("scenes.yaml", "[]\n"),
+}
+
+
 def write_configuration(
     config_dir: Path,
     *,
@@ -155,6 +162,12 @@ def write_configuration(
     config_dir.mkdir(parents=True, exist_ok=True)
     lines = [f"# {line}".rstrip() for line in comment.splitlines()]
     lines += [f"{domain}:" for domain in integrations]
+    # Automations, scripts and scenes as the UI editors keep them, so the
+    # README's examples and the blueprint can be tried on the instance.
+    for domain, (file_name, empty) in UI_FILES.items():
+        lines.append(f"{domain}: !include {file_name}")
+        if not (config_dir / file_name).exists():
+            (config_dir / file_name).write_text(empty, encoding="utf-8")
     lines += [
         "",
         "http:",

@@ -27,7 +27,7 @@ from .pacer import RequestPacer
 API_URL = "https://api.simkl.com"
 IMAGE_URL = "https://simkl.net"
 IMAGE_HOSTS = ("simkl.net", "simkl.in")
-DEFAULT_IMAGE_SIZE = "_0"
+FULL_SIZE = "_0"
 
 # A recently watched body is a few hundred bytes and a full-size catalogue JPG a
 # few hundred kilobytes; anything far larger is refused unread.
@@ -73,11 +73,6 @@ class Simkl:
         """Return a representation that leaves the client_id out."""
         return f"Simkl(api_url={str(self._api_url)!r})"
 
-    @property
-    def image_hosts(self) -> tuple[str, ...]:
-        """Return the hosts whose https URLs a response may name as images."""
-        return IMAGE_HOSTS
-
     async def recently_watched(self, user_id: int) -> RecentlyWatched | None:
         """Return the item ``user_id`` watched most recently, None if nothing yet."""
         url = self._api_url.joinpath(
@@ -94,7 +89,7 @@ class Simkl:
             decoded = json.loads(body)
         except (ValueError, RecursionError) as err:
             raise SimklInvalidResponseError("Response is not valid JSON") from err
-        result = RecentlyWatched.from_json(decoded, self.image_hosts)
+        result = RecentlyWatched.from_json(decoded, IMAGE_HOSTS)
         validators: dict[str, str] = {}
         if etag := response_headers.get(hdrs.ETAG):
             validators[hdrs.IF_NONE_MATCH] = etag
@@ -106,7 +101,7 @@ class Simkl:
             self._validators.pop(user_id, None)
         return result
 
-    def image_url(self, artwork: Artwork, size: str = DEFAULT_IMAGE_SIZE) -> str:
+    def image_url(self, artwork: Artwork, size: str = FULL_SIZE) -> str:
         """Return the JPG URL of a catalogue image at a size suffix such as ``_0``."""
         return str(self._image_url / artwork.kind.value / f"{artwork.key}{size}.jpg")
 
