@@ -12,9 +12,9 @@ import time
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 from aiohttp.client_reqrep import ConnectionKey
-from aioresponses import aioresponses
-from aioresponses.core import RequestCall
+from aiohttp.typedefs import Handler
 import pytest
 from yarl import URL
 
@@ -39,6 +39,7 @@ from custom_components.simkl.api.client import (
 )
 
 from . import APP_NAME, APP_VERSION, CLIENT_ID, ENDPOINT, EXAMPLE, REQUEST_URL, USER_ID
+from .mocking import HttpMock, Loopback, SentRequest, Server, mock_answer
 
 POSTER_URL = "https://simkl.net/posters/17/17465posterkey_0.jpg"
 FANART_URL = "https://simkl.net/fanart/17/17465fanartkey_0.jpg"
@@ -47,18 +48,12 @@ API_KEY_HEADER = "simkl-api-key"
 DNS_KEY = ConnectionKey("api.simkl.com", 443, True, True, None, None, None)
 
 
-def only_call(mock_http: aioresponses) -> tuple[URL, RequestCall]:
+def only_call(mock_http: HttpMock) -> tuple[URL, SentRequest]:
     """Return the URL and the call of the single request that was sent."""
-    assert len(mock_http.requests) == 1
-    ((method, url), calls) = next(iter(mock_http.requests.items()))
-    assert method == "GET"
-    assert len(calls) == 1
-    return url, calls[0]
-
-
-def calls_to(mock_http: aioresponses, url: str) -> list[RequestCall]:
-    """Return the calls sent to one URL, in order."""
-    return mock_http.requests.get(("GET", URL(url)), [])
+    assert len(mock_http.sent) == 1
+    (call,) = mock_http.sent
+    assert call.method == "GET"
+    return call.url, call
 
 
 def assert_no_secret(err: BaseException, client: Simkl) -> None:
@@ -73,10 +68,10 @@ def assert_no_secret(err: BaseException, client: Simkl) -> None:
 
 
 async def test_documented_example_returns_model(
-    client: Simkl, mock_http: aioresponses
+    client: Simkl, mock_http: HttpMock
 ) -> None:
     """Turn the documented example answer into the full model."""
-    mock_http.get(REQUEST_URL, payload=EXAMPLE)
+    mock_http.get(REQUEST_URL, json=EXAMPLE)
 
     item = await client.recently_watched(USER_ID)
 
@@ -143,7 +138,7 @@ def test_image_url_renders_size_suffix(
 
 
 async def test_full_image_url_renders_as_key(
-    client: Simkl, mock_http: aioresponses
+    client: Simkl, mock_http: HttpMock
 ) -> None:
     """Render an image sent as a full simkl.in URL on the configured image host."""
     body = {
@@ -151,7 +146,7 @@ async def test_full_image_url_renders_as_key(
         "poster": "https://simkl.in/posters/30/3082850367420132f_0.jpg",
         "fanart": "https://simkl.in/fanart/30/3082850367420132f_medium.webp",
     }
-    mock_http.get(REQUEST_URL, payload=body)
+    mock_http.get(REQUEST_URL, json=body)
 
     item = await client.recently_watched(USER_ID)
 
@@ -167,10 +162,10 @@ async def test_full_image_url_renders_as_key(
 
 
 async def test_request_carries_app_and_client_id_header(
-    client: Simkl, mock_http: aioresponses
+    client: Simkl, mock_http: HttpMock
 ) -> None:
     """Send the app's name and version and the client_id in a header only."""
-    mock_http.get(REQUEST_URL, payload=EXAMPLE)
+    mock_http.get(REQUEST_URL, json=EXAMPLE)
 
     await client.recently_watched(USER_ID)
 
@@ -202,10 +197,10 @@ def test_repr_leaves_client_id_out(client: Simkl) -> None:
     ids=["null", "list", "object", "padded-null", "spaced-list", "spaced-object"],
 )
 async def test_empty_body_means_nothing_watched(
-    client: Simkl, mock_http: aioresponses, body: bytes
+    client: Simkl, mock_http: HttpMock, body: bytes
 ) -> None:
     """Return None when Simkl answers that the user watched nothing yet."""
-    mock_http.get(REQUEST_URL, body=body)
+    mock_http.get(REQUEST_URL, content=body)
 
     assert await client.recently_watched(USER_ID) is None
 
@@ -234,13 +229,13 @@ async def test_empty_body_means_nothing_watched(
     ids=lambda value: str(value) if isinstance(value, int) else value.__name__,
 )
 async def test_status_maps_to_error(
-    client: Simkl, mock_http: aioresponses, status: int, error: type[SimklError]
+    client: Simkl, mock_http: HttpMock, status: int, error: type[SimklError]
 ) -> None:
     """Raise the error that matches an HTTP status, whatever the body says."""
     mock_http.get(
         REQUEST_URL,
         status=status,
-        payload={"error": "client_id_failed", "code": status, "message": "x"},
+        json={"error": "client_id_failed", "code": status, "message": "x"},
     )
 
     with pytest.raises(error) as err:
@@ -250,16 +245,83 @@ async def test_status_maps_to_error(
     assert_no_secret(err.value, client)
 
 
-async def test_redirect_is_not_followed(client: Simkl, mock_http: aioresponses) -> None:
+async def test_redirect_is_not_followed(client: Simkl, mock_http: HttpMock) -> None:
     """Refuse a redirect instead of following it to its target."""
     target = "https://simkl.net/posters/17/17465posterkey_0.jpg"
-    mock_http.get(REQUEST_URL, status=302, headers={"Location": target}, body=b"")
-    mock_http.get(target, payload=EXAMPLE)
+    mock_http.get(REQUEST_URL, status=302, headers={"Location": target}, content=b"")
+    mock_http.get(target, json=EXAMPLE)
 
     with pytest.raises(SimklInvalidResponseError, match="302"):
         await client.recently_watched(USER_ID)
 
-    assert calls_to(mock_http, target) == []
+    assert mock_http.sent_to(target) == []
+    assert [call.kwargs["allow_redirects"] for call in mock_http.sent] == [False]
+
+
+async def redirecting_client(
+    loopback: Loopback, path: str, status: int, target_answer: Handler
+) -> tuple[Simkl, Server, Server]:
+    """Return a client on a server that redirects ``path`` to a second server."""
+    target = await loopback.serve({path: target_answer})
+    location = str(target.url.with_path(path))
+
+    async def redirect(request: web.Request) -> web.Response:
+        """Send the client to the same path on the target server."""
+        return web.Response(status=status, headers={"Location": location})
+
+    origin = await loopback.serve({path: redirect})
+    client = Simkl(
+        CLIENT_ID,
+        session=loopback.session,
+        app_name=APP_NAME,
+        app_version=APP_VERSION,
+        api_url=str(origin.url),
+        image_url=str(origin.url),
+    )
+    return client, origin, target
+
+
+REDIRECT_STATUSES = [301, 302, 303, 307, 308]
+
+
+@pytest.mark.parametrize("status", REDIRECT_STATUSES)
+async def test_redirect_is_not_followed_on_the_wire(
+    loopback: Loopback, status: int
+) -> None:
+    """Refuse a real server's redirect to another server without following it."""
+    path = URL(ENDPOINT).path
+
+    async def item(request: web.Request) -> web.Response:
+        """Answer with the documented example."""
+        return web.json_response(EXAMPLE)
+
+    client, origin, target = await redirecting_client(loopback, path, status, item)
+
+    with pytest.raises(SimklInvalidResponseError, match=str(status)):
+        await client.recently_watched(USER_ID)
+
+    assert origin.paths == [path]
+    assert target.paths == []
+
+
+@pytest.mark.parametrize("status", REDIRECT_STATUSES)
+async def test_image_redirect_is_not_followed_on_the_wire(
+    loopback: Loopback, status: int
+) -> None:
+    """Refuse a real image server's redirect without following it."""
+    path = "/posters/17/17465posterkey_0.jpg"
+
+    async def image(request: web.Request) -> web.Response:
+        """Answer with a JPG."""
+        return web.Response(body=JPEG, content_type="image/jpeg")
+
+    client, origin, target = await redirecting_client(loopback, path, status, image)
+
+    with pytest.raises(SimklInvalidResponseError):
+        await client.image(str(origin.url.with_path(path)))
+
+    assert origin.paths == [path]
+    assert target.paths == []
 
 
 @pytest.mark.parametrize(
@@ -295,7 +357,7 @@ async def test_redirect_is_not_followed(client: Simkl, mock_http: aioresponses) 
 )
 async def test_rate_limit_reads_retry_after(
     client: Simkl,
-    mock_http: aioresponses,
+    mock_http: HttpMock,
     retry_after: str | None,
     expected: float | None,
 ) -> None:
@@ -331,7 +393,7 @@ def http_date(moment: datetime, style: str) -> str:
 )
 async def test_rate_limit_reads_retry_after_date(
     client: Simkl,
-    mock_http: aioresponses,
+    mock_http: HttpMock,
     delta: timedelta,
     style: str,
     low: float,
@@ -380,10 +442,10 @@ async def test_rate_limit_reads_retry_after_date(
     ],
 )
 async def test_transport_error_raises_connection_error(
-    client: Simkl, mock_http: aioresponses, exception: Exception
+    client: Simkl, mock_http: HttpMock, exception: Exception
 ) -> None:
     """Raise a connection error, chained to its cause, when the transport fails."""
-    mock_http.get(REQUEST_URL, exception=exception)
+    mock_http.get(REQUEST_URL, exc=exception)
 
     with pytest.raises(SimklConnectionError) as err:
         await client.recently_watched(USER_ID)
@@ -393,7 +455,7 @@ async def test_transport_error_raises_connection_error(
 
 
 async def test_slow_answer_times_out(
-    session: aiohttp.ClientSession, mock_http: aioresponses
+    session: aiohttp.ClientSession, mock_http: HttpMock
 ) -> None:
     """Give up with a connection error when Simkl answers after the timeout."""
     client = Simkl(
@@ -404,11 +466,12 @@ async def test_slow_answer_times_out(
         request_timeout=0.05,
     )
 
-    async def answer_late(url: URL, **kwargs: Any) -> None:
+    async def answer_late(method: str, url: URL, data: object) -> Any:
         """Answer long after the client's timeout."""
         await asyncio.sleep(5)
+        return mock_answer(method, url, json=EXAMPLE)
 
-    mock_http.get(REQUEST_URL, callback=answer_late, payload=EXAMPLE)
+    mock_http.get(REQUEST_URL, side_effect=answer_late)
 
     with pytest.raises(SimklConnectionError, match="Timeout") as err:
         await client.recently_watched(USER_ID)
@@ -464,10 +527,10 @@ HTML_PAGE = b"""<!DOCTYPE html>
     ],
 )
 async def test_unreadable_body_is_refused(
-    client: Simkl, mock_http: aioresponses, body: bytes, content_type: str
+    client: Simkl, mock_http: HttpMock, body: bytes, content_type: str
 ) -> None:
     """Refuse a 200 answer whose body is not one JSON object of the item."""
-    mock_http.get(REQUEST_URL, body=body, content_type=content_type)
+    mock_http.get(REQUEST_URL, content=body, headers={"Content-Type": content_type})
 
     with pytest.raises(SimklInvalidResponseError) as err:
         await client.recently_watched(USER_ID)
@@ -499,10 +562,10 @@ async def test_unreadable_body_is_refused(
     ],
 )
 async def test_field_types_are_checked(
-    client: Simkl, mock_http: aioresponses, changes: dict[str, Any], error: str | None
+    client: Simkl, mock_http: HttpMock, changes: dict[str, Any], error: str | None
 ) -> None:
     """Accept an id given as digits and refuse ids and titles of the wrong type."""
-    mock_http.get(REQUEST_URL, payload={**EXAMPLE, **changes})
+    mock_http.get(REQUEST_URL, json={**EXAMPLE, **changes})
 
     if error is None:
         item = await client.recently_watched(USER_ID)
@@ -513,9 +576,9 @@ async def test_field_types_are_checked(
         await client.recently_watched(USER_ID)
 
 
-async def test_missing_title_is_refused(client: Simkl, mock_http: aioresponses) -> None:
+async def test_missing_title_is_refused(client: Simkl, mock_http: HttpMock) -> None:
     """Refuse an item without a title."""
-    mock_http.get(REQUEST_URL, payload={"id": 17465})
+    mock_http.get(REQUEST_URL, json={"id": 17465})
 
     with pytest.raises(SimklInvalidResponseError, match="title"):
         await client.recently_watched(USER_ID)
@@ -534,14 +597,14 @@ async def test_missing_title_is_refused(client: Simkl, mock_http: aioresponses) 
 @pytest.mark.parametrize("ensure_ascii", [True, False], ids=["escaped", "raw-utf8"])
 async def test_title_is_decoded(
     client: Simkl,
-    mock_http: aioresponses,
+    mock_http: HttpMock,
     title: str,
     expected: str,
     ensure_ascii: bool,
 ) -> None:
     """Decode HTML entities and keep unicode, escaped or sent as UTF-8."""
     body = json.dumps({**EXAMPLE, "title": title}, ensure_ascii=ensure_ascii)
-    mock_http.get(REQUEST_URL, body=body.encode())
+    mock_http.get(REQUEST_URL, content=body.encode())
 
     item = await client.recently_watched(USER_ID)
 
@@ -561,13 +624,13 @@ async def test_title_is_decoded(
     ids=["tv", "movies", "anime", "unknown", "missing"],
 )
 async def test_media_type_follows_item_url(
-    client: Simkl, mock_http: aioresponses, url: str | None, media_type: MediaType
+    client: Simkl, mock_http: HttpMock, url: str | None, media_type: MediaType
 ) -> None:
     """Read the media type from the first path segment of the item's link."""
     body = {key: value for key, value in EXAMPLE.items() if key != "url"}
     if url is not None:
         body["url"] = url
-    mock_http.get(REQUEST_URL, payload=body)
+    mock_http.get(REQUEST_URL, json=body)
 
     item = await client.recently_watched(USER_ID)
 
@@ -598,10 +661,10 @@ async def test_media_type_follows_item_url(
     ],
 )
 async def test_hostile_image_field_is_dropped(
-    client: Simkl, mock_http: aioresponses, value: str | None
+    client: Simkl, mock_http: HttpMock, value: str | None
 ) -> None:
     """Keep the item but drop image fields that could point elsewhere."""
-    mock_http.get(REQUEST_URL, payload={**EXAMPLE, "poster": value, "fanart": value})
+    mock_http.get(REQUEST_URL, json={**EXAMPLE, "poster": value, "fanart": value})
 
     item = await client.recently_watched(USER_ID)
 
@@ -611,12 +674,10 @@ async def test_hostile_image_field_is_dropped(
     assert item.fanart is None
 
 
-async def test_body_at_size_limit_is_read(
-    client: Simkl, mock_http: aioresponses
-) -> None:
+async def test_body_at_size_limit_is_read(client: Simkl, mock_http: HttpMock) -> None:
     """Read a body of exactly the size limit."""
     body = json.dumps(EXAMPLE).encode()
-    mock_http.get(REQUEST_URL, body=body.ljust(MAX_BODY_BYTES))
+    mock_http.get(REQUEST_URL, content=body.ljust(MAX_BODY_BYTES))
 
     item = await client.recently_watched(USER_ID)
 
@@ -630,11 +691,11 @@ async def test_body_at_size_limit_is_read(
     ids=["one-byte-over", "far-over"],
 )
 async def test_too_large_body_is_refused(
-    client: Simkl, mock_http: aioresponses, size: int
+    client: Simkl, mock_http: HttpMock, size: int
 ) -> None:
     """Refuse a body larger than the size limit."""
     body = json.dumps(EXAMPLE).encode()
-    mock_http.get(REQUEST_URL, body=body.ljust(size))
+    mock_http.get(REQUEST_URL, content=body.ljust(size))
 
     with pytest.raises(SimklInvalidResponseError, match="too large"):
         await client.recently_watched(USER_ID)
@@ -661,45 +722,56 @@ async def test_too_large_body_is_refused(
 )
 async def test_not_modified_returns_cached_model(
     client: Simkl,
-    mock_http: aioresponses,
+    mock_http: HttpMock,
     answer_headers: dict[str, str],
     sent_headers: dict[str, str],
 ) -> None:
     """Send the last answer's validators and reuse its model on a 304."""
-    mock_http.get(REQUEST_URL, payload=EXAMPLE, headers=answer_headers)
-    mock_http.get(REQUEST_URL, status=304, body=b"", headers=answer_headers)
+    mock_http.get_in_turn(
+        REQUEST_URL,
+        {"json": EXAMPLE, "headers": answer_headers},
+        {"status": 304, "content": b"", "headers": answer_headers},
+    )
 
     first = await client.recently_watched(USER_ID)
     second = await client.recently_watched(USER_ID)
 
     assert first is not None
     assert second is first
-    (initial, conditional) = calls_to(mock_http, REQUEST_URL)
+    (initial, conditional) = mock_http.sent_to(REQUEST_URL)
     for name in ("If-None-Match", "If-Modified-Since"):
         assert name not in initial.kwargs["headers"]
         assert conditional.kwargs["headers"].get(name) == sent_headers.get(name)
 
 
 async def test_not_modified_keeps_nothing_watched(
-    client: Simkl, mock_http: aioresponses
+    client: Simkl, mock_http: HttpMock
 ) -> None:
     """Return None again on a 304 after an empty answer with an ETag."""
-    mock_http.get(REQUEST_URL, body=b"null", headers={"ETag": '"empty"'})
-    mock_http.get(REQUEST_URL, status=304, body=b"")
+    mock_http.get_in_turn(
+        REQUEST_URL,
+        {"content": b"null", "headers": {"ETag": '"empty"'}},
+        {"status": 304, "content": b""},
+    )
 
     assert await client.recently_watched(USER_ID) is None
     assert await client.recently_watched(USER_ID) is None
-    (_, conditional) = calls_to(mock_http, REQUEST_URL)
+    (_, conditional) = mock_http.sent_to(REQUEST_URL)
     assert conditional.kwargs["headers"]["If-None-Match"] == '"empty"'
 
 
 async def test_answer_without_validators_sends_none(
-    client: Simkl, mock_http: aioresponses
+    client: Simkl, mock_http: HttpMock
 ) -> None:
     """Send no conditional headers when the last answer carried no validators."""
-    mock_http.get(REQUEST_URL, payload=EXAMPLE, headers={"ETag": '"v1"'}, repeat=2)
-    mock_http.get(REQUEST_URL, payload={**EXAMPLE, "title": "Changed"})
-    mock_http.get(REQUEST_URL, payload=EXAMPLE)
+    tagged = {"json": EXAMPLE, "headers": {"ETag": '"v1"'}}
+    mock_http.get_in_turn(
+        REQUEST_URL,
+        tagged,
+        tagged,
+        {"json": {**EXAMPLE, "title": "Changed"}},
+        {"json": EXAMPLE},
+    )
 
     await client.recently_watched(USER_ID)
     await client.recently_watched(USER_ID)
@@ -708,7 +780,7 @@ async def test_answer_without_validators_sends_none(
 
     assert changed is not None
     assert changed.title == "Changed"
-    sent = [call.kwargs["headers"] for call in calls_to(mock_http, REQUEST_URL)]
+    sent = [call.kwargs["headers"] for call in mock_http.sent_to(REQUEST_URL)]
     assert ["If-None-Match" in headers for headers in sent] == [
         False,
         True,
@@ -718,28 +790,29 @@ async def test_answer_without_validators_sends_none(
     assert not any("If-Modified-Since" in headers for headers in sent)
 
 
-async def test_validators_are_kept_per_user(
-    client: Simkl, mock_http: aioresponses
-) -> None:
+async def test_validators_are_kept_per_user(client: Simkl, mock_http: HttpMock) -> None:
     """Send a user's validators only with that user's requests."""
     other_url = REQUEST_URL.replace(f"/{USER_ID}?", "/52?")
-    mock_http.get(REQUEST_URL, payload=EXAMPLE, headers={"ETag": '"v1"'})
-    mock_http.get(other_url, payload=EXAMPLE)
+    mock_http.get(REQUEST_URL, json=EXAMPLE, headers={"ETag": '"v1"'})
+    mock_http.get(other_url, json=EXAMPLE)
 
     await client.recently_watched(USER_ID)
     await client.recently_watched(52)
 
-    (call,) = calls_to(mock_http, other_url)
+    (call,) = mock_http.sent_to(other_url)
     assert "If-None-Match" not in call.kwargs["headers"]
 
 
 async def test_not_modified_after_error_returns_cached_model(
-    client: Simkl, mock_http: aioresponses
+    client: Simkl, mock_http: HttpMock
 ) -> None:
     """Keep the cached model across a failed poll and reuse it on a 304."""
-    mock_http.get(REQUEST_URL, payload=EXAMPLE, headers={"ETag": '"v1"'})
-    mock_http.get(REQUEST_URL, status=503)
-    mock_http.get(REQUEST_URL, status=304, body=b"")
+    mock_http.get_in_turn(
+        REQUEST_URL,
+        {"json": EXAMPLE, "headers": {"ETag": '"v1"'}},
+        {"status": 503},
+        {"status": 304, "content": b""},
+    )
 
     first = await client.recently_watched(USER_ID)
     with pytest.raises(SimklConnectionError):
@@ -749,10 +822,12 @@ async def test_not_modified_after_error_returns_cached_model(
 
 
 async def test_image_is_downloaded_without_client_id(
-    client: Simkl, mock_http: aioresponses
+    client: Simkl, mock_http: HttpMock
 ) -> None:
     """Download an image from the image host with no client_id and no app query."""
-    mock_http.get(POSTER_URL, body=JPEG, content_type="image/jpeg; charset=binary")
+    mock_http.get(
+        POSTER_URL, content=JPEG, headers={"Content-Type": "image/jpeg; charset=binary"}
+    )
 
     assert await client.image(POSTER_URL) == ("image/jpeg", JPEG)
 
@@ -793,17 +868,17 @@ FOREIGN_IMAGE_URLS = {
     "url", FOREIGN_IMAGE_URLS.values(), ids=list(FOREIGN_IMAGE_URLS.keys())
 )
 async def test_image_refuses_other_hosts(
-    client: Simkl, mock_http: aioresponses, url: str
+    client: Simkl, mock_http: HttpMock, url: str
 ) -> None:
     """Refuse, without sending anything, an image URL off the image host."""
     with pytest.raises(SimklInvalidResponseError):
         await client.image(url)
 
-    assert mock_http.requests == {}
+    assert mock_http.sent == []
 
 
 async def test_image_host_follows_configuration(
-    session: aiohttp.ClientSession, mock_http: aioresponses
+    session: aiohttp.ClientSession, mock_http: HttpMock
 ) -> None:
     """Fetch images only from the image host the client was configured with."""
     client = Simkl(
@@ -814,27 +889,30 @@ async def test_image_host_follows_configuration(
         image_url="http://127.0.0.1:8123",
     )
     local = client.image_url(Artwork(ArtworkKind.POSTER, "17/17465posterkey"))
-    mock_http.get(local, body=JPEG, content_type="image/jpeg")
+    mock_http.get(local, content=JPEG, headers={"Content-Type": "image/jpeg"})
 
     assert local == "http://127.0.0.1:8123/posters/17/17465posterkey_0.jpg"
     assert await client.image(local) == ("image/jpeg", JPEG)
     with pytest.raises(SimklInvalidResponseError):
         await client.image(POSTER_URL)
-    assert len(mock_http.requests) == 1
+    assert len(mock_http.sent) == 1
 
 
 @pytest.mark.parametrize(
     ("answer", "error"),
     [
-        ({"body": b"<html></html>", "content_type": "text/html"}, None),
-        ({"body": JPEG, "content_type": "application/octet-stream"}, None),
-        ({"body": JPEG, "content_type": ""}, None),
-        ({"body": b"", "content_type": "image/jpeg"}, None),
+        ({"content": b"<html></html>", "headers": {"Content-Type": "text/html"}}, None),
+        (
+            {"content": JPEG, "headers": {"Content-Type": "application/octet-stream"}},
+            None,
+        ),
+        ({"content": JPEG, "headers": {"Content-Type": ""}}, None),
+        ({"content": b"", "headers": {"Content-Type": "image/jpeg"}}, None),
         ({"status": 302, "headers": {"Location": FANART_URL}}, None),
-        ({"status": 204, "content_type": "image/jpeg"}, None),
+        ({"status": 204, "headers": {"Content-Type": "image/jpeg"}}, None),
         ({"status": 404}, SimklNotFoundError),
         ({"status": 503}, SimklConnectionError),
-        ({"exception": TimeoutError()}, SimklConnectionError),
+        ({"exc": TimeoutError()}, SimklConnectionError),
     ],
     ids=[
         "html",
@@ -850,27 +928,28 @@ async def test_image_host_follows_configuration(
 )
 async def test_image_refuses_non_image_answer(
     client: Simkl,
-    mock_http: aioresponses,
+    mock_http: HttpMock,
     answer: dict[str, Any],
     error: type[SimklError] | None,
 ) -> None:
     """Refuse an answer that is not an image, and never follow a redirect."""
     mock_http.get(POSTER_URL, **answer)
-    mock_http.get(FANART_URL, body=JPEG, content_type="image/jpeg")
+    mock_http.get(FANART_URL, content=JPEG, headers={"Content-Type": "image/jpeg"})
 
     with pytest.raises(error or SimklInvalidResponseError) as err:
         await client.image(POSTER_URL)
 
-    assert calls_to(mock_http, FANART_URL) == []
+    assert mock_http.sent_to(FANART_URL) == []
+    assert [call.kwargs["allow_redirects"] for call in mock_http.sent] == [False]
     assert_no_secret(err.value, client)
 
 
-async def test_image_at_size_limit_is_read(
-    client: Simkl, mock_http: aioresponses
-) -> None:
+async def test_image_at_size_limit_is_read(client: Simkl, mock_http: HttpMock) -> None:
     """Read an image of exactly the image size limit."""
     mock_http.get(
-        POSTER_URL, body=JPEG.ljust(MAX_IMAGE_BYTES), content_type="image/jpeg"
+        POSTER_URL,
+        content=JPEG.ljust(MAX_IMAGE_BYTES),
+        headers={"Content-Type": "image/jpeg"},
     )
 
     content_type, image = await client.image(POSTER_URL)
@@ -879,12 +958,12 @@ async def test_image_at_size_limit_is_read(
     assert len(image) == MAX_IMAGE_BYTES
 
 
-async def test_too_large_image_is_refused(
-    client: Simkl, mock_http: aioresponses
-) -> None:
+async def test_too_large_image_is_refused(client: Simkl, mock_http: HttpMock) -> None:
     """Refuse an image larger than the image size limit."""
     mock_http.get(
-        POSTER_URL, body=JPEG.ljust(MAX_IMAGE_BYTES + 1), content_type="image/jpeg"
+        POSTER_URL,
+        content=JPEG.ljust(MAX_IMAGE_BYTES + 1),
+        headers={"Content-Type": "image/jpeg"},
     )
 
     with pytest.raises(SimklInvalidResponseError, match="too large"):
@@ -892,22 +971,22 @@ async def test_too_large_image_is_refused(
 
 
 ERROR_ANSWERS: dict[str, dict[str, Any]] = {
-    "401": {"status": 401, "payload": {"error": "client_id_failed"}},
+    "401": {"status": 401, "json": {"error": "client_id_failed"}},
     "403": {"status": 403},
-    "412": {"status": 412, "payload": {"error": "client_failed"}},
+    "412": {"status": 412, "json": {"error": "client_failed"}},
     "404": {"status": 404},
     "429": {"status": 429, "headers": {"Retry-After": "30"}},
     "500": {"status": 500},
     "418": {"status": 418},
     "302": {"status": 302, "headers": {"Location": f"{ENDPOINT}?client_id=x"}},
-    "not-json": {"body": b"<html>oops</html>"},
-    "not-object": {"body": b"[1, 2]"},
-    "bad-id": {"payload": {**EXAMPLE, "id": "abc"}},
-    "too-large": {"body": b" " * (MAX_BODY_BYTES + 1)},
-    "timeout": {"exception": TimeoutError()},
-    "connection": {"exception": aiohttp.ClientConnectionError("reset")},
+    "not-json": {"content": b"<html>oops</html>"},
+    "not-object": {"content": b"[1, 2]"},
+    "bad-id": {"json": {**EXAMPLE, "id": "abc"}},
+    "too-large": {"content": b" " * (MAX_BODY_BYTES + 1)},
+    "timeout": {"exc": TimeoutError()},
+    "connection": {"exc": aiohttp.ClientConnectionError("reset")},
     "dns": {
-        "exception": aiohttp.ClientConnectorDNSError(
+        "exc": aiohttp.ClientConnectorDNSError(
             DNS_KEY, OSError(-3, "Temporary failure in name resolution")
         )
     },
@@ -918,7 +997,7 @@ ERROR_ANSWERS: dict[str, dict[str, Any]] = {
     "answer", ERROR_ANSWERS.values(), ids=list(ERROR_ANSWERS.keys())
 )
 async def test_errors_never_show_client_id(
-    client: Simkl, mock_http: aioresponses, answer: dict[str, Any]
+    client: Simkl, mock_http: HttpMock, answer: dict[str, Any]
 ) -> None:
     """Keep the client_id out of every error, its causes and the client's repr."""
     mock_http.get(REQUEST_URL, **answer)
@@ -930,9 +1009,17 @@ async def test_errors_never_show_client_id(
 
 
 async def test_unmatched_request_error_never_shows_client_id(
-    client: Simkl, mock_http: aioresponses
+    loopback: Loopback, refusing_port: int
 ) -> None:
     """Keep the client_id out of the error of a request nothing answers."""
+    client = Simkl(
+        CLIENT_ID,
+        session=loopback.session,
+        app_name=APP_NAME,
+        app_version=APP_VERSION,
+        api_url=f"http://127.0.0.1:{refusing_port}",
+    )
+
     with pytest.raises(SimklConnectionError) as err:
         await client.recently_watched(USER_ID)
 
@@ -1017,7 +1104,7 @@ async def test_pacer_skips_cancelled_waiter() -> None:
 
 
 async def test_client_waits_on_shared_pacer(
-    session: aiohttp.ClientSession, mock_http: aioresponses
+    session: aiohttp.ClientSession, mock_http: HttpMock
 ) -> None:
     """Send the requests of two clients sharing a pacer one spacing apart."""
     spacing = 0.05
@@ -1035,11 +1122,12 @@ async def test_client_waits_on_shared_pacer(
     ]
     sent: list[float] = []
 
-    def note_time(url: URL, **kwargs: Any) -> None:
+    async def note_time(method: str, url: URL, data: object) -> Any:
         """Note when a request reached the network."""
         sent.append(loop.time())
+        return mock_answer(method, url, json=EXAMPLE)
 
-    mock_http.get(REQUEST_URL, payload=EXAMPLE, callback=note_time, repeat=True)
+    mock_http.get(REQUEST_URL, side_effect=note_time)
     began = loop.time()
 
     await asyncio.gather(*(client.recently_watched(USER_ID) for client in clients * 2))

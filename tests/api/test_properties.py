@@ -14,14 +14,13 @@ import html
 import json
 import math
 import os
+import re
 from typing import Any
 from unittest.mock import create_autospec
 
 import aiohttp
 from aiohttp import ClientSession
 from aiohttp.client_reqrep import ConnectionKey
-from aioresponses import aioresponses
-from aioresponses.core import RequestCall
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 import pytest
 from yarl import URL
@@ -39,6 +38,7 @@ from custom_components.simkl.api import (
 from custom_components.simkl.api.client import IMAGE_HOSTS, MAX_RETRY_AFTER
 
 from . import APP_NAME, APP_VERSION, CLIENT_ID, REQUEST_URL, USER_ID
+from .mocking import HttpMock, SentRequest
 
 _COMMON: dict[str, Any] = {
     "deadline": None,
@@ -174,6 +174,7 @@ SUFFIXES = ("_0.jpg", "_m.webp", "_medium.jpeg", ".jpg", "_0.svg", "", "?x=1", "
 SIZES = ("_0", "_m", "_ca", "_c", "_cm", "_s", "_w", "_medium", "_mobile", "_s48", "_d")
 ENCODINGS = ("utf-8", "utf-16", "utf-32", "utf-8-sig", "latin-1")
 STATUSES = (200, 204, 301, 302, 304, 400, 401, 403, 404, 412, 418, 429, 500, 503)
+ANY_URL = re.compile("")
 DNS_KEY = ConnectionKey("api.simkl.com", 443, True, True, None, None, None)
 TRANSPORT_ERRORS: tuple[Callable[[], Exception], ...] = (
     TimeoutError,
@@ -364,24 +365,26 @@ image_content_type = st.one_of(
 
 
 class Runner:
-    """Run many examples on one event loop and one HTTP session."""
+    """Run many examples on one event loop, one HTTP mocker and one session."""
 
     def __init__(self) -> None:
-        """Create the event loop and the session."""
+        """Create the event loop, the mocker and its session."""
         self.loop = asyncio.new_event_loop()
+        self.http = HttpMock()
         self.session = self.run(self._create_session())
 
-    @staticmethod
-    async def _create_session() -> ClientSession:
-        """Return a session bound to the running loop."""
-        return ClientSession()
+    async def _create_session(self) -> ClientSession:
+        """Return a session answered by the mocker, bound to the running loop."""
+        session: ClientSession = self.http.create_session(asyncio.get_running_loop())
+        return session
 
     def run[T](self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine to its end on the loop."""
         return self.loop.run_until_complete(coroutine)
 
     def client(self) -> Simkl:
-        """Return a fresh client, so no example sees another's validators."""
+        """Return a fresh client on a cleared mocker, so examples share nothing."""
+        self.http.clear_requests()
         return Simkl(
             CLIENT_ID, session=self.session, app_name=APP_NAME, app_version=APP_VERSION
         )
@@ -512,20 +515,20 @@ def test_any_answer_ends_safely(
     """End any answer in None, a safe item or a Simkl error that hides the key."""
     client = runner.client()
 
+    runner.http.get(
+        REQUEST_URL,
+        status=status,
+        content=body,
+        headers={"Content-Type": "application/json", **headers},
+        exc=None if failure is None else failure(),
+    )
+
     async def ask() -> RecentlyWatched | SimklError | None:
         """Ask for the recently watched item against one generated answer."""
-        with aioresponses() as mocked:
-            mocked.get(
-                REQUEST_URL,
-                status=status,
-                body=body,
-                headers=headers,
-                exception=None if failure is None else failure(),
-            )
-            try:
-                return await client.recently_watched(USER_ID)
-            except SimklError as err:
-                return err
+        try:
+            return await client.recently_watched(USER_ID)
+        except SimklError as err:
+            return err
 
     outcome = runner.run(ask())
 
@@ -548,31 +551,33 @@ def test_image_download_stays_on_image_host(
     """Fetch only from the image host, and end in an image or a Simkl error."""
     client = runner.client()
 
+    # Any URL at all gets the image, so a request that left the image host
+    # would end in a picture unless the host check below catches it.
+    runner.http.get(
+        ANY_URL,
+        status=status,
+        content=b"\xff\xd8image",
+        headers={"Content-Type": content_type},
+    )
+
     async def fetch() -> tuple[str, bytes] | SimklError:
         """Download one generated URL against a catch-all answer."""
-        with aioresponses() as mocked:
-            mocked.get(
-                url, status=status, body=b"\xff\xd8image", content_type=content_type
-            )
-            result: tuple[str, bytes] | SimklError
-            try:
-                result = await client.image(url)
-            except SimklError as err:
-                result = err
-            for (_, sent), calls in mocked.requests.items():
-                assert_sent_to_image_host(sent, calls)
-            return result
+        try:
+            return await client.image(url)
+        except SimklError as err:
+            return err
 
+    outcome = runner.run(fetch())
+
+    for sent in runner.http.sent:
+        assert_sent_to_image_host(sent)
     try:
-        outcome = runner.run(fetch())
+        URL(url)
     except ValueError:
-        # aioresponses cannot register a URL that yarl refuses to parse; the
-        # client must refuse such a URL before sending anything.
+        # The client must refuse a URL yarl cannot parse before sending anything.
         event("outcome: unparsable URL")
-        with aioresponses() as mocked:
-            with pytest.raises(SimklInvalidResponseError):
-                runner.run(client.image(url))
-            assert mocked.requests == {}
+        assert isinstance(outcome, SimklInvalidResponseError)
+        assert runner.http.sent == []
         return
 
     event(f"outcome: {type(outcome).__name__}")
@@ -583,14 +588,15 @@ def test_image_download_stays_on_image_host(
     assert outcome[0].startswith("image/")
 
 
-def assert_sent_to_image_host(sent: URL, calls: list[RequestCall]) -> None:
+def assert_sent_to_image_host(call: SentRequest) -> None:
     """Assert an image request went to the image host without the client_id."""
+    sent = call.url
+    assert call.method == "GET"
     assert sent.scheme == "https"
     assert sent.host == "simkl.net"
     assert sent.port == 443
     assert sent.user is None
     assert sent.password is None
     assert not sent.query_string
-    for call in calls:
-        assert call.kwargs["allow_redirects"] is False
-        assert all(CLIENT_ID not in value for value in call.kwargs["headers"].values())
+    assert call.kwargs["allow_redirects"] is False
+    assert all(CLIENT_ID not in value for value in call.kwargs["headers"].values())
