@@ -216,3 +216,22 @@ async def test_hiccup_after_hard_failure_keeps_unavailable(
     await hass.async_block_till_done()
     for entity_id in ENTITIES:
         assert _state(hass, entity_id) == STATE_UNAVAILABLE
+
+
+async def test_new_interval_applies_to_next_poll(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_simkl: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Test a shorter interval takes effect from now, not after the old one."""
+    hass.config_entries.async_update_entry(
+        init_integration,
+        options={CONF_SCAN_INTERVAL: 1, CONF_POSTER_SIZE: "full"},
+    )
+    await hass.async_block_till_done()
+    for polls in (2, 3):
+        freezer.tick(timedelta(minutes=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+        assert mock_simkl.recently_watched.await_count == polls

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from homeassistant.const import CONF_CLIENT_ID, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
@@ -23,7 +23,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: SimklConfigEntry) -> boo
         hass, entry.data[CONF_CLIENT_ID], shared_pacer=True
     )
     coordinator = SimklCoordinator(hass, entry, client)
-    await coordinator.async_config_entry_first_refresh()
+    if hass.state is CoreState.running:
+        await coordinator.async_config_entry_first_refresh()
+    else:
+        # While Home Assistant starts, Simkl never holds up the start: the
+        # entities come up at once and fill in when the first poll answers.
+        entry.async_create_background_task(
+            hass, coordinator.async_first_poll(), "simkl first poll"
+        )
     entry.runtime_data = coordinator
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

@@ -139,8 +139,23 @@ class SimklCoordinator(DataUpdateCoordinator[RecentlyWatched | None]):
         self.fanart_size = FANART_SIZES[
             options.get(CONF_FANART_SIZE, DEFAULT_IMAGE_SIZE)
         ]
-        if not self.stats.consecutive_failures:
+        if (
+            not self.stats.consecutive_failures
+            and self.update_interval != self.interval
+        ):
             self.update_interval = self.interval
+            # The next poll comes one new interval from now, not at the time
+            # the old interval had planned.
+            self._schedule_refresh()
+        self.async_update_listeners()
+
+    async def async_first_poll(self) -> None:
+        """Poll for the first time and hand the answer to every entity.
+
+        Entities set up before any poll answered take the first answer as
+        their starting point, even when it equals the empty initial data.
+        """
+        await self.async_refresh()
         self.async_update_listeners()
 
     def poster_url(self, item: RecentlyWatched | None) -> str | None:

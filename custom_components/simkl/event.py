@@ -40,6 +40,9 @@ class SimklWatchedEvent(SimklEntity, EventEntity):
     ) -> None:
         """Remember the item present at set-up."""
         super().__init__(coordinator, description)
+        # Until a poll has answered (set-up during start-up does not wait for
+        # one), the first item seen is the starting point, not a new watch.
+        self._has_baseline = coordinator.stats.last_success is not None
         item = coordinator.data
         self._last_id = item.simkl_id if item else None
 
@@ -47,7 +50,10 @@ class SimklWatchedEvent(SimklEntity, EventEntity):
         """Fire the event when the most recently watched item changed."""
         coordinator = self.coordinator
         item = coordinator.data
-        if item is not None and item.simkl_id != self._last_id:
+        if not self._has_baseline:
+            self._has_baseline = coordinator.stats.last_success is not None
+            self._last_id = item.simkl_id if item else None
+        elif item is not None and item.simkl_id != self._last_id:
             self._last_id = item.simkl_id
             state = self.hass.states.get(self.entity_id)
             if state is not None and state.state == STATE_UNAVAILABLE:
