@@ -1,0 +1,1 @@
+"""Benchmarks of the Simkl integration against the setup users hand-roll today."""
