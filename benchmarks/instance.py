@@ -195,10 +195,6 @@ class Api:
         if result.get("type") != "create_entry":
             raise HarnessError(f"Simkl options flow: {result}")
 
-    async def reload_entry(self, entry_id: str) -> None:
-        """Reload a config entry."""
-        await self.call("POST", f"/api/config/config_entries/entry/{entry_id}/reload")
-
     async def add_generic_camera(
         self, still_image_url: str, entity_id: str, *, limit_refetch: bool
     ) -> None:
