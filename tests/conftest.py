@@ -8,10 +8,14 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock, patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_CLIENT_ID
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
@@ -32,6 +36,14 @@ def load_json(name: str) -> Any:
 def load_item(name: str = "recently_watched.json") -> RecentlyWatched | None:
     """Return the model of a JSON fixture."""
     return RecentlyWatched.from_json(load_json(name), IMAGE_HOSTS)
+
+
+async def next_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Move time to the next scheduled poll and let it, and what it starts, finish."""
+    coordinator = hass.config_entries.async_entries(DOMAIN)[0].runtime_data
+    freezer.tick(coordinator.update_interval)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
 
 
 @pytest.fixture(autouse=True)

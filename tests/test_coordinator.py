@@ -31,19 +31,11 @@ from custom_components.simkl.const import (
     TOLERATED_FAILURES,
 )
 
-from .conftest import load_item
+from .conftest import load_item, next_poll
 
 SENSOR = "sensor.simkl_51_recently_watched"
 ENTITIES = (SENSOR, "image.simkl_51_poster", "image.simkl_51_fanart")
 INTERVAL = timedelta(minutes=5)
-
-
-async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Move time to the next scheduled poll and let it finish."""
-    coordinator = hass.config_entries.async_entries(DOMAIN)[0].runtime_data
-    freezer.tick(coordinator.update_interval)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
 
 
 def _state(hass: HomeAssistant, entity_id: str = SENSOR) -> str:
@@ -71,16 +63,16 @@ async def test_coordinator_recovers(
     """Test hiccups keep the item, then make entities unavailable, then recover."""
     mock_simkl.recently_watched.side_effect = side_effect
     for _ in range(TOLERATED_FAILURES):
-        await _poll(hass, freezer)
+        await next_poll(hass, freezer)
         assert _state(hass) == "Game of Thrones"
 
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     for entity_id in ENTITIES:
         assert _state(hass, entity_id) == STATE_UNAVAILABLE
 
     mock_simkl.recently_watched.side_effect = None
     mock_simkl.recently_watched.return_value = load_item("recently_watched_movie.json")
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert _state(hass) == "Inception"
     for entity_id in ENTITIES:
         assert _state(hass, entity_id) != STATE_UNAVAILABLE
@@ -97,12 +89,12 @@ async def test_backoff_is_capped(
     mock_simkl.recently_watched.side_effect = SimklConnectionError("down")
     seen = []
     for _ in range(5):
-        await _poll(hass, freezer)
+        await next_poll(hass, freezer)
         seen.append(coordinator.update_interval)
     assert seen == [INTERVAL, INTERVAL * 2, INTERVAL * 4, INTERVAL * 4, INTERVAL * 4]
 
     mock_simkl.recently_watched.side_effect = None
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert coordinator.update_interval == INTERVAL
 
 
@@ -120,7 +112,7 @@ async def test_rate_limit_retry_after(
 ) -> None:
     """Test Retry-After sets the next poll, never sooner than the interval."""
     mock_simkl.recently_watched.side_effect = SimklRateLimitError("slow", retry_after)
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert init_integration.runtime_data.update_interval == expected
     calls = mock_simkl.recently_watched.await_count
 
@@ -139,7 +131,7 @@ async def test_profile_not_found_repair(
 ) -> None:
     """Test a 404 raises a repair issue, slows polling and clears on recovery."""
     mock_simkl.recently_watched.side_effect = SimklNotFoundError("private")
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert _state(hass) == STATE_UNAVAILABLE
     issue = issue_registry.async_get_issue(DOMAIN, "profile_not_found_51")
     assert issue is not None
@@ -151,7 +143,7 @@ async def test_profile_not_found_repair(
     assert init_integration.runtime_data.update_interval == INTERVAL * 4
 
     mock_simkl.recently_watched.side_effect = None
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert _state(hass) == "Game of Thrones"
     assert issue_registry.async_get_issue(DOMAIN, "profile_not_found_51") is None
     assert init_integration.runtime_data.update_interval == INTERVAL
@@ -165,7 +157,7 @@ async def test_auth_failure_starts_reauth(
 ) -> None:
     """Test a rejected client_id while polling acts at once and starts reauth."""
     mock_simkl.recently_watched.side_effect = SimklAuthenticationError("rejected")
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert _state(hass) == STATE_UNAVAILABLE
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
@@ -208,7 +200,7 @@ async def test_hiccup_after_hard_failure_keeps_unavailable(
 ) -> None:
     """Test a hiccup after a 404 or rejected client_id does not revive old data."""
     mock_simkl.recently_watched.side_effect = error
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert _state(hass) == STATE_UNAVAILABLE
 
     mock_simkl.recently_watched.side_effect = SimklConnectionError("down")

@@ -11,24 +11,13 @@ from homeassistant.helpers.event import async_track_state_change_event
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 
 from custom_components.simkl.api import SimklConnectionError
-from custom_components.simkl.const import DOMAIN
 
-from .conftest import load_item
+from .conftest import load_item, next_poll
 
 EVENT = "event.simkl_51_watched"
-
-
-async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Move time to the next poll and let it finish."""
-    freezer.tick(
-        hass.config_entries.async_entries(DOMAIN)[0].runtime_data.update_interval
-    )
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
 
 
 @pytest.fixture
@@ -65,12 +54,12 @@ async def test_fires_once_per_new_item(
     assert state.state == STATE_UNKNOWN
     assert state.attributes["event_types"] == ["watched"]
 
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert fired == []
 
     mock_simkl.recently_watched.return_value = load_item("recently_watched_movie.json")
-    await _poll(hass, freezer)
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert len(fired) == 1
     assert {key: fired[0][key] for key in fired[0] if key != "friendly_name"} == {
         "event_type": "watched",
@@ -86,15 +75,15 @@ async def test_fires_once_per_new_item(
     # A failed poll and the recovery to the same item fire nothing.
     mock_simkl.recently_watched.side_effect = SimklConnectionError("down")
     for _ in range(5):
-        await _poll(hass, freezer)
+        await next_poll(hass, freezer)
     mock_simkl.recently_watched.side_effect = None
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert len(fired) == 1
 
     # Going back to the earlier item is a new item again.
     freezer.tick(1)
     mock_simkl.recently_watched.return_value = load_item()
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert [event["title"] for event in fired] == ["Inception", "Game of Thrones"]
 
 
@@ -121,7 +110,7 @@ async def test_fires_for_new_item_after_outage(
     """Test an item that changed during an outage fires once on recovery."""
     mock_simkl.recently_watched.side_effect = SimklConnectionError("down")
     for _ in range(5):
-        await _poll(hass, freezer)
+        await next_poll(hass, freezer)
     assert _state(hass) == STATE_UNAVAILABLE
 
     transitions: list[tuple[str, str]] = []
@@ -137,8 +126,8 @@ async def test_fires_for_new_item_after_outage(
     async_track_state_change_event(hass, EVENT, _record)
     mock_simkl.recently_watched.side_effect = None
     mock_simkl.recently_watched.return_value = load_item("recently_watched_movie.json")
-    await _poll(hass, freezer)
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert [event["title"] for event in fired] == ["Inception"]
     # The entity comes back before it fires, so automations that ignore
     # changes from "unavailable" still see the new item.
@@ -162,13 +151,13 @@ async def test_first_item_after_nothing_watched(
     await hass.async_block_till_done()
 
     mock_simkl.recently_watched.return_value = load_item()
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert [event["title"] for event in fired] == ["Game of Thrones"]
 
     mock_simkl.recently_watched.return_value = None
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     mock_simkl.recently_watched.return_value = load_item()
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert len(fired) == 1
 
 

@@ -27,14 +27,13 @@ from homeassistant.util.yaml import load_yaml_dict
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     async_mock_service,
 )
 
 from custom_components.simkl.api import SimklConnectionError
 from custom_components.simkl.const import DOMAIN
 
-from .conftest import load_item
+from .conftest import load_item, next_poll
 
 ROOT = Path(__file__).parent.parent
 README = ROOT / "README.md"
@@ -272,15 +271,6 @@ def _state(hass: HomeAssistant, entity_id: str) -> str:
     return state.state
 
 
-async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Move time to the next poll and let it and its automations finish."""
-    freezer.tick(
-        hass.config_entries.async_entries(DOMAIN)[0].runtime_data.update_interval
-    )
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-
-
 def test_readme_blocks_are_example_files() -> None:
     """Require each README yaml block to be an example file or a known snippet."""
     files = _example_files()
@@ -487,11 +477,11 @@ async def test_automations_run(
     )
     await hass.async_block_till_done()
     assert len(hass.states.async_entity_ids("automation")) == 3
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert (notify, phone, dim) == ([], [], [])
 
     mock_simkl.recently_watched.return_value = load_item("recently_watched_movie.json")
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert [call.data for call in notify] == [
         {
             "title": "Just watched",
@@ -521,23 +511,23 @@ async def test_automations_run(
     # A reload restores the event entity's state: nothing runs again.
     await hass.config_entries.async_reload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert (len(notify), len(phone), len(dim)) == (1, 1, 1)
 
     # Neither does an outage that makes the entities unavailable, nor the end of it.
     mock_simkl.recently_watched.side_effect = SimklConnectionError("down")
     for _ in range(5):
-        await _poll(hass, freezer)
+        await next_poll(hass, freezer)
     assert _state(hass, EVENT) == STATE_UNAVAILABLE
     mock_simkl.recently_watched.side_effect = None
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert _state(hass, EVENT) != STATE_UNAVAILABLE
     assert (len(notify), len(phone), len(dim)) == (1, 1, 1)
 
     # A new episode notifies but does not dim the lights.
     freezer.tick(1)
     mock_simkl.recently_watched.return_value = load_item()
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     assert [call.data["message"] for call in notify] == [
         MOVIE["title"],
         "Game of Thrones",

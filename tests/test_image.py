@@ -10,7 +10,6 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
@@ -18,9 +17,8 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.simkl.api import SimklConnectionError
-from custom_components.simkl.const import DOMAIN
 
-from .conftest import CLIENT_ID, load_item, load_json
+from .conftest import CLIENT_ID, load_item, load_json, next_poll
 
 API = "https://api.simkl.com/users/recently-watched-background/51"
 POSTER = "https://simkl.net/posters/17/17465posterkey_0.jpg"
@@ -34,15 +32,6 @@ MOVIE_JPG = b"\xff\xd8\xff\xe0poster-inception\xff\xd9"
 def _image_calls(aioclient_mock: AiohttpClientMocker, url: str) -> int:
     """Return how many requests went to an image URL."""
     return sum(1 for call in aioclient_mock.mock_calls if str(call[1]) == url)
-
-
-async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Move time to the next poll and let it finish."""
-    freezer.tick(
-        hass.config_entries.async_entries(DOMAIN)[0].runtime_data.update_interval
-    )
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
 
 
 @pytest.fixture
@@ -86,7 +75,7 @@ async def test_image_fetched_once_per_item(
     assert await response.read() == FANART_JPG
 
     # The same item again: no new download, no new image timestamp.
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     response = await client.get("/api/image_proxy/image.simkl_51_poster")
     assert await response.read() == POSTER_JPG
     assert _image_calls(simkl_http, POSTER) == 1
@@ -100,7 +89,7 @@ async def test_image_fetched_once_per_item(
     simkl_http.get(
         MOVIE_POSTER, content=MOVIE_JPG, headers={"Content-Type": "image/jpeg"}
     )
-    await _poll(hass, freezer)
+    await next_poll(hass, freezer)
     changed = hass.states.get("image.simkl_51_poster")
     assert changed is not None
     assert changed.state != first.state
